@@ -74,10 +74,13 @@ CORE_LIB  := $(BUILD)/libcowbench.a
 CORE_OBJS := $(patsubst %,$(BUILD)/obj/lib/%.o,$(CORE_MODULES))
 BIN_PROGS := $(patsubst %,$(BUILD)/bin/%,$(PROGS))
 BIN_TESTS := $(patsubst %,$(BUILD)/tests/%,$(UNIT_TESTS))
+# Programs integration tests run to make inputs (not tests): tests/helpers/*.c.
+TEST_HELPERS := $(basename $(notdir $(wildcard tests/helpers/*.c)))
+BIN_HELPERS  := $(patsubst %,$(BUILD)/tests/helpers/%,$(TEST_HELPERS))
 
 all: $(BIN_PROGS)
 
-tests: $(BIN_TESTS)
+tests: $(BIN_TESTS) $(BIN_HELPERS)
 
 $(CORE_LIB): $(CORE_OBJS)
 	@mkdir -p $(@D)
@@ -99,6 +102,9 @@ $(BUILD)/obj/%.o: tools/%.c
 $(BUILD)/obj/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c -o $@ $<
+$(BUILD)/obj/tests/helpers/%.o: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/bin/%: $(BUILD)/obj/%.o $$(call mod_objs,$$(LIBS_$$*)) $(CORE_LIB)
 	@mkdir -p $(@D)
@@ -107,6 +113,9 @@ $(BUILD)/bin/%: $(BUILD)/obj/%.o $$(call mod_objs,$$(LIBS_$$*)) $(CORE_LIB)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $$(call mod_objs,$$(LIBS_$$*)) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CORE_LIB) $(call mod_ldlibs,$(LIBS_$*)) -lm -lpthread $(LDLIBS)
+$(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CORE_LIB) -lm -lpthread $(LDLIBS)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
@@ -136,9 +145,8 @@ install: all
 	install -m 755 $(BIN_PROGS) $(DESTDIR)$(PREFIX)/libexec/cowbench/
 	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/cowbench/plots/
 	install -m 644 tools/suite/* $(DESTDIR)$(PREFIX)/share/cowbench/suite/
-	install -m 755 tools/vm-init $(DESTDIR)$(PREFIX)/share/cowbench/ 2>/dev/null || true
-	sed -e 's|^COWBENCH_PREFIX=.*|COWBENCH_PREFIX=$(PREFIX)|' tools/cowbench > $(DESTDIR)$(PREFIX)/bin/cowbench
-	chmod 755 $(DESTDIR)$(PREFIX)/bin/cowbench
+	install -m 755 tools/vm tools/vm-init $(DESTDIR)$(PREFIX)/libexec/cowbench/
+	install -m 755 tools/cowbench $(DESTDIR)$(PREFIX)/bin/cowbench
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/libexec/cowbench $(DESTDIR)$(PREFIX)/share/cowbench

@@ -61,6 +61,7 @@ struct writer_result {
 /* Everything about one parameter point, shared between parent and children. */
 struct point {
 	struct region region;
+	const struct backing *backing;	/* outlives the region, for the histogram rows */
 	const uint64_t *pfn_before;	/* PFN per page before fork (parent's view) */
 	struct barrier *start, *done;
 	struct writer_result *res;	/* [0] parent, [1..children] children */
@@ -417,7 +418,7 @@ static const struct csv_col hist_cols[] = {
 
 static void write_params(struct csv *c, const struct point *pt, const char *size)
 {
-	csv_str(c, pt->region.b.name);
+	csv_str(c, pt->backing->name);
 	csv_str(c, writers_names[pt->writers]);
 	csv_i64(c, cfg.children);
 	csv_str(c, cfg.child_exits ? "yes" : "no");
@@ -589,6 +590,7 @@ static int cow_run(struct run *r)
 
 				if (!cfg.timing[t])
 					continue;
+				pt.backing = &cfg.backings[b];
 				pt.writers = (enum writers)w;
 				pt.timing = (enum timing)t;
 				hist_init(&agg[0]);

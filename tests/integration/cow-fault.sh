@@ -20,7 +20,7 @@ run_bin $CF --backing small --writers parent --size 16M --repeat 3 --warmup 0 -o
 is "$RC" 0 "child alive, parent writes: exit status"
 csv_values "$TMP/alive/cow-fault.csv" parent_copied | all_equal $PAGES; ok $? "child alive: parent copied all $PAGES pages"
 csv_values "$TMP/alive/cow-fault.csv" parent_reused | all_equal 0; ok $? "child alive: parent reused none"
-csv_values "$TMP/alive/cow-fault.csv" pgreuse_per_op | all_between 0 0.05; ok $? "child alive: pgreuse per page ~0"
+csv_values "$TMP/alive/cow-fault.csv" pgreuse_per_op | all_between 0 0.1; ok $? "child alive: pgreuse per page ~0 (system-wide counter: < 0.1)"
 csv_values "$TMP/alive/cow-fault.csv" pgfault_per_op | all_between 0.95 1.5; ok $? "child alive: ~1 fault per page"
 
 # 2. Child exited first, parent writes small pages: reused in place, no copy.
@@ -28,7 +28,7 @@ run_bin $CF --backing small --writers parent --child-exits --size 16M --repeat 3
 is "$RC" 0 "child exited: exit status"
 csv_values "$TMP/exited/cow-fault.csv" parent_reused | all_equal $PAGES; ok $? "child exited: parent reused all $PAGES pages"
 csv_values "$TMP/exited/cow-fault.csv" parent_copied | all_equal 0; ok $? "child exited: parent copied none"
-csv_values "$TMP/exited/cow-fault.csv" pgreuse_per_op | all_between 0.95 1.1; ok $? "child exited: pgreuse per page ~1"
+csv_values "$TMP/exited/cow-fault.csv" pgreuse_per_op | all_between 0.95 1.2; ok $? "child exited: pgreuse per page ~1"
 
 # 3. Both write at once: per writer copied + reused = pages; nobody sees another's data.
 run_bin $CF --backing small --writers both --children 2 --size 16M --repeat 3 --warmup 0 -o "$TMP/both"
@@ -107,6 +107,19 @@ if [ -w "$knob" ]; then
 	[ "$before" = "$after" ]; ok $? "restore returned every knob to what it was"
 	[ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | sed 's/^/#   /'
 	ls "$COWBENCH_STATE_DIR"/journal.* >/dev/null 2>&1; [ $? -ne 0 ]; ok $? "restore removed the journal"
+
+	# 9. Ctrl-C mid-run: exit 130, knobs back, no journal, no child, no half-written CSV.
+	"$BIN/$CF" --backing mthp:64K --size 64M --repeat 1000 --warmup 0 --writers both -o "$TMP/int" >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do grep -q '\[never\]' "$knob" && break; sleep 0.1; done
+	sleep 0.3
+	kill -INT $pid; wait $pid; rc=$?
+	is "$rc" 130 "SIGINT: exit status 130"
+	after=$(machine_state)
+	[ "$before" = "$after" ]; ok $? "SIGINT: knobs restored, no process left"
+	ls "$COWBENCH_STATE_DIR"/journal.* >/dev/null 2>&1; [ $? -ne 0 ]; ok $? "SIGINT: no journal left"
+	ls "$TMP/int" | grep -q tmp; [ $? -ne 0 ]; ok $? "SIGINT: no temporary CSV left"
+	[ ! -e "$TMP/int/cow-fault.csv" ]; ok $? "SIGINT: no CSV of an unfinished run"
 else
 	skip "THP per-size knobs not writable here"
 fi
