@@ -32,7 +32,12 @@ enum cgroup_version cgroup_probe(char *reason, size_t len);
 
 /* Create "cowbench-<what>-<pid>-<n>". 0, -errno; reason filled on failure. */
 int cgroup_create(struct cgroup *cg, const char *what, char *reason, size_t len);
-/* memory limit (bytes); swap limit (bytes of swap, not memory+swap; UINT64_MAX = unlimited). */
+/*
+ * memory limit (bytes); swap limit (bytes of swap, not memory+swap; UINT64_MAX = unlimited).
+ * v1 limits memory+swap: set the memory limit first (a swap limit while
+ * memory is unlimited is -EINVAL); the swap allowance survives a later
+ * memory limit change. -ENOTSUP: no swap accounting (!has_swap_limit).
+ */
 int cgroup_set_memory_limit(struct cgroup *cg, uint64_t bytes);
 int cgroup_set_swap_limit(struct cgroup *cg, uint64_t bytes);
 /* Move pid (0 = self) into the group. */

@@ -23,6 +23,8 @@ struct swap_added {
 /*
  * Add `bytes` of swap as described by `spec`: "file:PATH" or "zram".
  * Journaled before anything is created. 0, -errno (reason filled).
+ * Add swap before creating a cgroup that uses it: cleanups run newest
+ * first, so the group's memory is gone before the swap is switched off.
  */
 int swap_add(const char *spec, uint64_t bytes, struct swap_added *out,
 	     char *reason, size_t len);
