@@ -12,10 +12,12 @@
  * can do is in the table below; a missing capability is -ENOTSUP with a
  * reason, so callers skip rather than fail.
  *
- *               pin  device_read_pages  read_fixed/write_fixed
- *   iouring      yes  yes                yes
- *   vmsplice     yes  yes, once, in order (reading consumes the pipes)
- *   gup-test     yes  yes                no
+ *             device_read_pages                 read_fixed, write_fixed,
+ *                                               device_write_pattern
+ *   iouring    yes                               yes
+ *   vmsplice   once, in increasing order         no
+ *              (reading consumes the pipes)
+ *   gup-test   yes (copies the whole range)      no
  */
 #ifndef COWBENCH_PIN_H
 #define COWBENCH_PIN_H
@@ -39,7 +41,7 @@ struct pin {
 	struct io_uring ring;
 	bool ring_ok;
 	unsigned nbufs;		/* registered buffers, each <= PIN_IOURING_MAX_BUF */
-	int scratch_fd;		/* memfd for device_read_pages, -1 until needed */
+	int scratch_fd;		/* memfd the device reads into / writes from, -1 until needed */
 	/* vmsplice */
 	int (*pipes)[2];
 	unsigned npipes;
@@ -69,7 +71,7 @@ int pin_probe(enum pin_method m, size_t max_len, char *reason, size_t rlen);
  */
 int pin_create(struct pin *p, enum pin_method m, void *addr, size_t len,
 	       char *reason, size_t rlen);
-/* Drop the pin (unregister, close the pipes, stop the gup_test pin). */
+/* Drop the pin (unregister, close the pipes, stop the gup_test pin). Safe on a zeroed struct. */
 void pin_release(struct pin *p);
 
 /*
@@ -92,5 +94,26 @@ int pin_device_read_pages(struct pin *p, const size_t *off, size_t n, void *out)
 int pin_read_fixed(struct pin *p, int fd, uint64_t file_off, void *dst, size_t len);
 /* The reverse: WRITE_FIXED len bytes from src (inside the range) to fd at file_off. */
 int pin_write_fixed(struct pin *p, int fd, uint64_t file_off, const void *src, size_t len);
+
+/*
+ * Checking that a pin still covers what the mapping shows (fork-pin,
+ * pin-stability): a pattern per page that names its generation and
+ * sample index, sample pages spread over a range, their PFNs, and the
+ * device writing a pattern through the pin.
+ */
+#define PIN_MAX_SAMPLES 256
+
+/* Up to max page offsets spread over [0, len), increasing, at varied places inside folios. */
+size_t pin_sample_offsets(size_t len, size_t max, size_t *off);
+void pin_pattern_fill(void *page, unsigned gen, size_t index);
+bool pin_pattern_check(const void *page, unsigned gen, size_t index);
+/* PFNs of the pages at base + off[i] in this process. 0, -EPERM (PFNs hidden without root), -errno. */
+int pin_sample_pfns(const void *base, const size_t *off, size_t n, uint64_t *pfn);
+/*
+ * The device writes: pattern gen lands in the pinned pages at off[0..n)
+ * by READ_FIXED from a scratch file, not through this process's mapping.
+ * 0, -errno, -EOPNOTSUPP for methods other than iouring.
+ */
+int pin_device_write_pattern(struct pin *p, const size_t *off, size_t n, unsigned gen);
 
 #endif
