@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include "csvread.h"
 
 #define CMP_ALPHA 0.05		/* significance level of the star */
@@ -45,18 +46,30 @@ struct cmp_run {
 };
 
 /*
- * Load DIR: meta.txt (optional) and every *.csv except *-hist.csv and
- * *-timeseries.csv. 0, -EINVAL (malformed input: err names file and
+ * Load DIR: meta.txt (optional) and every *.csv except *-hist.csv,
+ * *-timeseries.csv and compare.csv (the comparator's own output). 0, -EINVAL (malformed input: err names file and
  * line), -ENOENT (no such directory or no CSV in it), other -errno.
  */
 int cmp_run_load(struct cmp_run *r, const char *dir, char *err, size_t errlen);
+/* Safe on a run that failed to load. */
 void cmp_run_free(struct cmp_run *r);
 struct cmp_bench *cmp_run_bench(const struct cmp_run *r, const char *name);
 struct cmp_point *cmp_bench_point(const struct cmp_bench *b, const char *key);
 /* Values of column col at point p, empty cells skipped, into out[0..p->n). */
 size_t cmp_point_samples(const struct cmp_bench *b, const struct cmp_point *p, int col, double *out);
-/* The point key restricted to the param columns that vary in b: compact, for tables. */
+/*
+ * The point key restricted to the param columns that vary in b: compact,
+ * for tables. The whole key when nothing varies.
+ */
 void cmp_point_label(const struct cmp_bench *b, const struct cmp_point *p, char *buf, size_t len);
+
+/*
+ * Samples of baseline bench b0's column col0 at point p0, taken from
+ * `run` by benchmark name, column name and point key: the count (0 if
+ * the run lacks any of them) or -ENOMEM. *buf is (re)allocated.
+ */
+ssize_t cmp_run_samples(const struct cmp_run *run, const struct cmp_bench *b0, int col0,
+			const struct cmp_point *p0, double **buf);
 
 /* Central value per kind: median for lower, harmonic mean for higher, mean for ops. */
 struct cmp_side {
@@ -93,5 +106,32 @@ bool cmp_meta_is_noise(const char *key);
  * with the same parameters compare equal.
  */
 void cmp_normalize_cmdline(const char *cmd, char *out, size_t len);
+
+/* A growable list of messages. */
+struct strlist {
+	char **v;
+	size_t n;
+};
+int strlist_addf(struct strlist *l, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void strlist_free(struct strlist *l);
+
+/*
+ * Benchmarks, columns and points that one run has and the baseline lacks
+ * or the other way round (into missing), and columns whose kind differs
+ * (into warnings). 0 or -ENOMEM.
+ */
+int cmp_list_missing(const struct cmp_run *runs, int nruns, struct strlist *missing,
+		     struct strlist *warnings);
+/* A meta.txt value, "-" when absent. */
+const char *cmp_meta_value(const struct cmp_run *r, const char *key);
+/*
+ * meta.txt keys whose value differs between the baseline and another run
+ * (noise keys left out, command lines compared without -o/--label), in
+ * order of first appearance; warnings when the machines differ or a
+ * benchmark ran with other parameters (also from the CSV "# command:"
+ * line). 0 or -ENOMEM.
+ */
+int cmp_meta_diff(const struct cmp_run *runs, int nruns, struct strlist *keys,
+		  struct strlist *warnings);
 
 #endif
