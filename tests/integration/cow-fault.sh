@@ -97,7 +97,8 @@ if [ -w "$knob" ]; then
 	before=$(machine_state)
 	"$BIN/$CF" --backing mthp:64K --size 64M --repeat 1000 --warmup 0 --writers parent -o "$TMP/killed" >/dev/null 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do grep -q '\[never\]' "$knob" && break; sleep 0.1; done
+	journaled() { grep -qs "hugepages-2048kB/enabled" "$COWBENCH_STATE_DIR"/journal.*; }
+	for _ in $(seq 100); do journaled && grep -q '\[never\]' "$knob" && break; sleep 0.1; done
 	grep -q '\[never\]' "$knob"; ok $? "mthp:64K run switched the 2M size off while running"
 	kill -9 $pid; wait $pid 2>/dev/null
 	ls "$COWBENCH_STATE_DIR"/journal.* >/dev/null 2>&1; ok $? "SIGKILL left a journal"
@@ -111,7 +112,7 @@ if [ -w "$knob" ]; then
 	# 9. Ctrl-C mid-run: exit 130, knobs back, no journal, no child, no half-written CSV.
 	"$BIN/$CF" --backing mthp:64K --size 64M --repeat 1000 --warmup 0 --writers both -o "$TMP/int" >/dev/null 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do grep -q '\[never\]' "$knob" && break; sleep 0.1; done
+	for _ in $(seq 100); do journaled && grep -q '\[never\]' "$knob" && break; sleep 0.1; done
 	sleep 0.3
 	kill -INT $pid; wait $pid; rc=$?
 	is "$rc" 130 "SIGINT: exit status 130"
