@@ -28,8 +28,10 @@ override LDFLAGS += -static
 endif
 
 .DELETE_ON_ERROR:
+# Objects made on the way to a binary are kept, not rebuilt every time.
+.SECONDARY:
 .SECONDEXPANSION:
-.PHONY: all deps run check unit-tests tests plots install uninstall clean help
+.PHONY: all deps run check unit-tests tests plots install uninstall clean help fuzz
 
 # lib/: the core every binary links, and modules with heavy dependencies
 # that only the binaries naming them link (DESIGN.md).
@@ -41,6 +43,7 @@ LDLIBS_pin   := -luring
 LDLIBS_bench := -lpfm
 # A module's own dependencies on other optional modules.
 NEEDS_bench  := pmu
+NEEDS_disturb := numa
 
 # Binaries: bench/*.c, stress/*.c and the C tools. LIBS_<name> lists the
 # optional modules a binary uses.
@@ -52,10 +55,10 @@ PROGS   := $(BENCHES) $(STRESS) $(TOOLS)
 LIBS_cow-fault     := bench topo numa
 LIBS_fork-pin      := bench topo pin
 LIBS_thp-mapcount  := bench numa topo
-LIBS_ksm-cow       := bench
-LIBS_swap-dirty    := bench
-LIBS_pin-stability := bench pin
-LIBS_cowbench-compare := compare report
+LIBS_ksm-cow       := bench ksm
+LIBS_swap-dirty    := bench dirty
+LIBS_pin-stability := bench pin disturb
+LIBS_cowbench-compare := compare cmpplot report
 LIBS_cowbench-restore :=
 
 # Unit tests: tests/unit/test_*.c; LIBS_test_<x> as above.
@@ -64,6 +67,9 @@ LIBS_test_pmu  := pmu
 LIBS_test_topo := topo numa
 LIBS_test_harness := bench
 LIBS_test_pin := pin
+LIBS_test_disturb := disturb
+LIBS_test_ksm := ksm
+LIBS_test_dirty := dirty
 LIBS_test_compare := compare report
 
 modules_of = $(sort $(1) $(foreach m,$(1),$(NEEDS_$(m))))
@@ -132,6 +138,16 @@ plots:
 
 unit-tests: $(BIN_TESTS)
 
+# libFuzzer on the results-CSV reader (clang); not part of `make check`,
+# whose unit test already runs a fixed-seed mutation test of it.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p $(BUILD)/fuzz/corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -std=gnu11 \
+		-o $(BUILD)/fuzz/fuzz_csvread tests/fuzz/fuzz_csvread.c lib/csvread.c lib/csv.c
+	$(BUILD)/fuzz/fuzz_csvread -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		$(BUILD)/fuzz/corpus tests/fuzz/corpus
+
 # Everything CI runs: dependencies, a -Werror build, a sanitizer build of
 # the unit tests, then every test (unit and real runs of every binary).
 check: deps
@@ -163,5 +179,6 @@ help:
 	@echo '  make check      deps + -Werror build + sanitizer unit tests + all tests; ends "N passed, N failed"'
 	@echo '  make plots DIR=results/<label>   render the figures of a run again'
 	@echo '  make install    install into $$(DESTDIR)$$(PREFIX) (PREFIX=$(PREFIX))'
+	@echo '  make fuzz       libFuzzer on the CSV reader for FUZZ_SECONDS (60; needs clang)'
 	@echo '  make clean      remove build outputs'
 	@echo 'Variables: WERROR=1, SAN=1 (ASan+UBSan), STATIC=1, BUILD=dir, CC, CFLAGS.'

@@ -276,7 +276,7 @@ static void cpu_model(char *buf, size_t len)
 static void write_start_meta(struct run *r)
 {
 	static char meta[16384];
-	char line[1024], cmd[2048] = "";
+	char line[1024], cmd[2048] = "", prefix[80];
 	struct utsname u;
 	uint64_t swap_total = 0, swap_free = 0;
 	time_t t = time(NULL);
@@ -309,7 +309,9 @@ static void write_start_meta(struct run *r)
 	       (unsigned long long)clock_overhead_ns());
 	strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S%z", localtime(&t));
 	append(meta, sizeof(meta), "%s.cmdline=%s\n%s.start=%s\n", r->bench->name, cmd, r->bench->name, line);
-	if (meta_update(r->dir, meta))
+	/* Keys of an earlier run of this binary in the same directory (a skip reason...) go. */
+	snprintf(prefix, sizeof(prefix), "%s.", r->bench->name);
+	if (meta_replace_prefix(r->dir, prefix, meta))
 		warn("cannot write %s/meta.txt", r->dir);
 }
 

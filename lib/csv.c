@@ -97,6 +97,11 @@ static bool has_key(const char *lines, const char *key, size_t klen)
 
 int meta_update(const char *dir, const char *lines)
 {
+	return meta_replace_prefix(dir, NULL, lines);
+}
+
+int meta_replace_prefix(const char *dir, const char *prefix, const char *lines)
+{
 	char path[PATH_MAX], line[4096];
 	size_t cap = strlen(lines) + 4096, len = 0;
 	char *out = malloc(cap);
@@ -110,7 +115,8 @@ int meta_update(const char *dir, const char *lines)
 	while (f && fgets(line, sizeof(line), f)) {
 		size_t klen = strcspn(line, "="), n = strlen(line);
 
-		if (line[klen] != '=' || has_key(lines, line, klen))
+		if (line[klen] != '=' || has_key(lines, line, klen) ||
+		    (prefix && !strncmp(line, prefix, strlen(prefix))))
 			continue;
 		if (len + n + 2 > cap) {
 			char *bigger = realloc(out, cap = 2 * (cap + n));

@@ -48,6 +48,8 @@ int atomic_write_file(const char *path, const char *data, size_t len);
  * replaced, others kept), atomically. 0 or -errno.
  */
 int meta_update(const char *dir, const char *lines);
+/* The same, after dropping every key that starts with `prefix` (a new run of one binary). */
+int meta_replace_prefix(const char *dir, const char *prefix, const char *lines);
 
 /* Start DIR/FILE (under a temporary name) with header and kinds lines. 0 or -errno. */
 int csv_create(struct csv *c, const char *dir, const char *file,

@@ -69,6 +69,10 @@ int main(void)
 	ok(!meta_update(dir, "b=3\nc=4\n"), "meta_update merges");
 	s = slurp("meta.txt");
 	ok(s && !strcmp(s, "a=1\nb=3\nc=4\n"), "meta.txt: kept a, replaced b, added c");
+	ok(!meta_update(dir, "x.skipped=why\nx.start=1\n") && !meta_replace_prefix(dir, "x.", "x.start=2\n"),
+	   "meta_replace_prefix");
+	s = slurp("meta.txt");
+	ok(s && !strcmp(s, "a=1\nb=3\nc=4\nx.start=2\n"), "a new run drops its binary's old keys: %s", s);
 
 	ok(!atomic_write_file(path, "x", 1) && !strcmp(slurp(strrchr(path, '/') + 1), "x"), "atomic_write_file");
 	unlink(path);
