@@ -228,19 +228,6 @@ static void parse_args(struct run *r, int argc, char **argv)
 		die_usage("unexpected argument '%s' (see --help)", argv[optind]);
 }
 
-static void append(char *buf, size_t len, const char *fmt, ...) PRINTF_LIKE(3, 4);
-static void append(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	va_list ap;
-
-	if (used >= len - 1)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
-
 static void read_first_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "re");
@@ -284,31 +271,31 @@ static void write_start_meta(struct run *r)
 
 	uname(&u);
 	for (i = 0; i < r->argc; i++)
-		append(cmd, sizeof(cmd), "%s%s", i ? " " : "", r->argv[i]);
+		buf_appendf(cmd, sizeof(cmd), "%s%s", i ? " " : "", r->argv[i]);
 	meta[0] = 0;
-	append(meta, sizeof(meta), "label=%s\nkernel.release=%s\nkernel.version=%s\nmachine=%s\nhost=%s\n",
+	buf_appendf(meta, sizeof(meta), "label=%s\nkernel.release=%s\nkernel.version=%s\nmachine=%s\nhost=%s\n",
 	       r->label, u.release, u.version, u.machine, u.nodename);
 	read_first_line("/proc/cmdline", line, sizeof(line));
-	append(meta, sizeof(meta), "kernel.cmdline=%s\n", line);
+	buf_appendf(meta, sizeof(meta), "kernel.cmdline=%s\n", line);
 	cpu_model(line, sizeof(line));
-	append(meta, sizeof(meta), "cpu.model=%s\ncpu.online=%ld\nmem.total_kb=%ld\n", line,
+	buf_appendf(meta, sizeof(meta), "cpu.model=%s\ncpu.online=%ld\nmem.total_kb=%ld\n", line,
 	       sysconf(_SC_NPROCESSORS_ONLN), sysconf(_SC_PHYS_PAGES) * (sysconf(_SC_PAGESIZE) / 1024));
 	swap_totals(&swap_total, &swap_free);
-	append(meta, sizeof(meta), "swap.total_kb=%llu\n", (unsigned long long)(swap_total >> 10));
+	buf_appendf(meta, sizeof(meta), "swap.total_kb=%llu\n", (unsigned long long)(swap_total >> 10));
 	knobs_describe(line, sizeof(line));
-	append(meta, sizeof(meta), "%s", line);
+	buf_appendf(meta, sizeof(meta), "%s", line);
 	if (line[0] && line[strlen(line) - 1] != '\n')
-		append(meta, sizeof(meta), "\n");
+		buf_appendf(meta, sizeof(meta), "\n");
 	if (r->pmu_ok && r->pmu.n) {
 		pmu_describe(&r->pmu, line, sizeof(line));
-		append(meta, sizeof(meta), "%s", line);
+		buf_appendf(meta, sizeof(meta), "%s", line);
 		if (line[0] && line[strlen(line) - 1] != '\n')
-			append(meta, sizeof(meta), "\n");
+			buf_appendf(meta, sizeof(meta), "\n");
 	}
-	append(meta, sizeof(meta), "tool.version=%s\nclock.overhead_ns=%llu\n", COWBENCH_VERSION,
+	buf_appendf(meta, sizeof(meta), "tool.version=%s\nclock.overhead_ns=%llu\n", COWBENCH_VERSION,
 	       (unsigned long long)clock_overhead_ns());
 	strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S%z", localtime(&t));
-	append(meta, sizeof(meta), "%s.cmdline=%s\n%s.start=%s\n", r->bench->name, cmd, r->bench->name, line);
+	buf_appendf(meta, sizeof(meta), "%s.cmdline=%s\n%s.start=%s\n", r->bench->name, cmd, r->bench->name, line);
 	/* Keys of an earlier run of this binary in the same directory (a skip reason...) go. */
 	snprintf(prefix, sizeof(prefix), "%s.", r->bench->name);
 	if (meta_replace_prefix(r->dir, prefix, meta))
@@ -436,7 +423,7 @@ int run_csv_create(struct run *r, struct csv *c, const char *file,
 	open_csvs[nopen_csvs++] = c;
 	uname(&u);
 	for (i = 0; i < r->argc; i++)
-		append(cmd, sizeof(cmd), "%s%s", i ? " " : "", r->argv[i]);
+		buf_appendf(cmd, sizeof(cmd), "%s%s", i ? " " : "", r->argv[i]);
 	csv_meta(c, "bench", "%s", r->bench->name);
 	csv_meta(c, "label", "%s", r->label);
 	csv_meta(c, "kernel", "%s", u.release);

@@ -9,12 +9,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "cgroup.h"
@@ -430,15 +428,9 @@ bool journal_has(const char *kind, const char *arg)
 static int module_unload(const char *name)
 {
 	char *argv[] = { "modprobe", "-r", (char *)name, NULL };
-	extern char **environ;
-	int status;
-	pid_t pid;
+	int status = proc_run(argv);
 
-	if (posix_spawnp(&pid, "modprobe", NULL, NULL, argv, environ))
-		return -ENOENT;
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EBUSY;
+	return status < 0 ? status : status ? -EBUSY : 0;
 }
 
 /* 'Z' or 'X' in /proc/pid/stat: the process ended, only its entry is left. */

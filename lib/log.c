@@ -133,3 +133,26 @@ DIE_FN(die, EXIT_FAILURE_RUN)
 DIE_FN(die_usage, EXIT_USAGE)
 DIE_FN(die_skip, EXIT_SKIP)
 DIE_FN(die_violation, EXIT_VIOLATION)
+
+void set_reason(char *reason, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!reason || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, len, fmt, ap);
+	va_end(ap);
+}
+
+void buf_appendf(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strnlen(buf, len);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}

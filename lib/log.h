@@ -8,6 +8,7 @@
 #define COWBENCH_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Exit statuses shared by every binary (see DESIGN.md). */
 enum {
@@ -37,6 +38,11 @@ void at_cleanup(void (*fn)(void));
 void run_cleanups(void);
 /* Install SIGINT/SIGTERM/SIGHUP handlers that run the cleanups and exit 128+sig. */
 void cleanup_on_signals(void);
+
+/* Fill a caller's reason buffer (NULL-safe): how lib/ explains a -ENOTSUP. */
+void set_reason(char *reason, size_t len, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* Append to a NUL-terminated buffer, truncating silently at len. */
+void buf_appendf(char *buf, size_t len, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
 _Noreturn void die(const char *fmt, ...) PRINTF_LIKE(1, 2);	/* exit 3 */
 _Noreturn void die_usage(const char *fmt, ...) PRINTF_LIKE(1, 2);	/* exit 2 */

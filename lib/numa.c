@@ -147,24 +147,11 @@ long numa_move_to_node(void *addr, size_t npages, int node)
 	return move_pages_batched(page_base(addr), npages, &as_target, node, NULL);
 }
 
-PRINTF_LIKE(4, 5)
-static void append(char *buf, size_t *used, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *used, *used < len ? len - *used : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*used += (size_t)n;
-}
 
 /* "0-3,8" for the CPUs of a node. */
 static void node_cpus(int node, char *out, size_t len)
 {
 	struct bitmask *cpus = numa_allocate_cpumask();
-	size_t used = 0;
 	int first = -1;
 
 	out[0] = '\0';
@@ -181,9 +168,9 @@ static void node_cpus(int node, char *out, size_t len)
 			first = (int)cpu;
 		if (!set && first >= 0) {
 			if ((int)cpu - 1 == first)
-				append(out, &used, len, "%s%d", used ? "," : "", first);
+				buf_appendf(out, len, "%s%d", out[0] ? "," : "", first);
 			else
-				append(out, &used, len, "%s%d-%u", used ? "," : "", first, cpu - 1);
+				buf_appendf(out, len, "%s%d-%u", out[0] ? "," : "", first, cpu - 1);
 			first = -1;
 		}
 	}
@@ -192,12 +179,10 @@ static void node_cpus(int node, char *out, size_t len)
 
 int numa_describe(char *buf, size_t len)
 {
-	size_t used = 0;
-
 	if (len)
 		buf[0] = '\0';
-	append(buf, &used, len, "numa.available=%s\n", numa_usable() ? "yes" : "no");
-	append(buf, &used, len, "numa.nodes=%d\n", numa_nodes());
+	buf_appendf(buf, len, "numa.available=%s\n", numa_usable() ? "yes" : "no");
+	buf_appendf(buf, len, "numa.nodes=%d\n", numa_nodes());
 	if (numa_usable()) {
 		/*
 		 * No node sizes: with lazily initialised struct pages a node's
@@ -210,8 +195,8 @@ int numa_describe(char *buf, size_t len)
 			if (!numa_bitmask_isbitset(numa_nodes_ptr, (unsigned int)node))
 				continue;
 			node_cpus(node, cpus, sizeof(cpus));
-			append(buf, &used, len, "numa.node%d.cpus=%s\n", node, cpus[0] ? cpus : "none");
+			buf_appendf(buf, len, "numa.node%d.cpus=%s\n", node, cpus[0] ? cpus : "none");
 		}
 	}
-	return used < len ? 0 : -ENOSPC;
+	return strlen(buf) + 1 < len ? 0 : -ENOSPC;
 }

@@ -24,17 +24,6 @@
 
 #include "log.h"
 
-PRINTF_LIKE(3, 4)
-static void set_reason(char *reason, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!reason || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(reason, len, fmt, ap);
-	va_end(ap);
-}
 
 int pmu_init(char *reason, size_t len)
 {

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,4 +225,18 @@ void barrier_wait(struct barrier *b)
 void stdout_line_buffered(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+int proc_run(char *const argv[])
+{
+	extern char **environ;
+	int status;
+	pid_t pid;
+
+	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ))
+		return -ENOENT;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

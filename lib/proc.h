@@ -48,6 +48,9 @@ struct barrier *barrier_create(unsigned parties);	/* in shared memory */
 void barrier_destroy(struct barrier *b);
 void barrier_wait(struct barrier *b);
 
+/* Run a command (PATH searched) and wait: its exit status, or -errno if it could not start. */
+int proc_run(char *const argv[]);
+
 /* Line-buffer stdout (call before the first fork). */
 void stdout_line_buffered(void);
 

@@ -8,18 +8,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "journal.h"
 #include "knobs.h"
 #include "log.h"
+#include "proc.h"
 #include "swap.h"
 
 #define ZRAM_CONTROL "/sys/class/zram-control"
@@ -254,15 +253,8 @@ static int add_file(const char *spec_path, uint64_t bytes, struct swap_added *ou
 static int run_modprobe(const char *module)
 {
 	char *argv[] = { "modprobe", "-q", (char *)module, NULL };
-	extern char **environ;
-	int status;
-	pid_t pid;
 
-	if (posix_spawnp(&pid, "modprobe", NULL, NULL, argv, environ))
-		return -ENOENT;
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ENOENT;
+	return proc_run(argv) ? -ENOENT : 0;
 }
 
 /* The id hot_add will hand out: the kernel gives the lowest free one. */

@@ -33,17 +33,6 @@ static hwloc_topology_t topology;
 static hwloc_bitmap_t usable;
 static bool topo_ready;
 
-PRINTF_LIKE(3, 4)
-static void set_reason(char *reason, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!reason || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(reason, len, fmt, ap);
-	va_end(ap);
-}
 
 int topo_init(void)
 {
@@ -325,18 +314,6 @@ int topo_bind_self(int cpu)
 	return now < 0 ? -errno : -EIO;
 }
 
-PRINTF_LIKE(4, 5)
-static void append(char *buf, size_t *used, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *used, *used < len ? len - *used : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*used += (size_t)n;
-}
 
 /* hwloc's CPUModel, else /proc/cpuinfo's "model name" (hwloc leaves it out on some VMs). */
 static void cpu_model(char *out, size_t len)
@@ -370,7 +347,6 @@ static void cpu_model(char *out, size_t len)
 int topo_describe(char *buf, size_t len)
 {
 	char model[256], allowed[256];
-	size_t used = 0;
 	int pus, cores, packages, threads;
 	int ret = topo_init();
 
@@ -384,12 +360,12 @@ int topo_describe(char *buf, size_t len)
 	packages = hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_PACKAGE);
 	threads = cores > 0 ? pus / cores : 1;
 	hwloc_bitmap_list_snprintf(allowed, sizeof(allowed), usable);
-	append(buf, &used, len, "cpu.model=%s\n", model);
-	append(buf, &used, len, "cpu.sockets=%d\n", packages > 0 ? packages : 1);
-	append(buf, &used, len, "cpu.cores=%d\n", cores);
-	append(buf, &used, len, "cpu.pus=%d\n", pus);
-	append(buf, &used, len, "cpu.smt=%s\n", threads > 1 ? "yes" : "no");
-	append(buf, &used, len, "cpu.threads_per_core=%d\n", threads);
-	append(buf, &used, len, "cpu.usable=%s\n", allowed);
-	return used < len ? 0 : -ENOSPC;
+	buf_appendf(buf, len, "cpu.model=%s\n", model);
+	buf_appendf(buf, len, "cpu.sockets=%d\n", packages > 0 ? packages : 1);
+	buf_appendf(buf, len, "cpu.cores=%d\n", cores);
+	buf_appendf(buf, len, "cpu.pus=%d\n", pus);
+	buf_appendf(buf, len, "cpu.smt=%s\n", threads > 1 ? "yes" : "no");
+	buf_appendf(buf, len, "cpu.threads_per_core=%d\n", threads);
+	buf_appendf(buf, len, "cpu.usable=%s\n", allowed);
+	return strlen(buf) + 1 < len ? 0 : -ENOSPC;
 }
