@@ -57,6 +57,39 @@ int backing_parse(const char *s, struct backing *b)
 	return 0;
 }
 
+int backing_parse_list(const char *s, struct backing *b, int max, int *n)
+{
+	char buf[256], *tok, *save;
+	int i;
+
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(opt_error, sizeof(opt_error), "list too long");
+		return -EINVAL;
+	}
+	strcpy(buf, s);
+	*n = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (*n == max) {
+			snprintf(opt_error, sizeof(opt_error), "at most %d backings", max);
+			return -EINVAL;
+		}
+		if (backing_parse(tok, &b[*n]))
+			return -EINVAL;
+		for (i = 0; i < *n; i++) {
+			if (!strcmp(b[i].name, b[*n].name)) {
+				snprintf(opt_error, sizeof(opt_error), "'%s' given twice", tok);
+				return -EINVAL;
+			}
+		}
+		(*n)++;
+	}
+	if (!*n) {
+		snprintf(opt_error, sizeof(opt_error), "no backing given");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int backing_available(const struct backing *b, char *reason, size_t len)
 {
 	char path[256], val[64];

@@ -26,6 +26,8 @@ struct backing {
 
 /* Parse "small|thp|pte-thp|partial-thp|mthp:SIZE". 0 or -EINVAL (opt_error set). */
 int backing_parse(const char *s, struct backing *b);
+/* A comma list of backings into b[0..max), duplicates refused. 0 and *n, or -EINVAL (opt_error set). */
+int backing_parse_list(const char *s, struct backing *b, int max, int *n);
 /* -ENOTSUP and a reason when the kernel lacks the backing (no THP, size not offered). */
 int backing_available(const struct backing *b, char *reason, size_t len);
 
