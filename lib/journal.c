@@ -651,7 +651,7 @@ static int restore_dir(const char *dir, bool all, int *found)
 	return failures;
 }
 
-int journal_restore_dead(bool all)
+int journal_restore_dead(bool all, int *found_journals)
 {
 	const char *env = getenv("COWBENCH_STATE_DIR");
 	int failures, found = 0;
@@ -660,7 +660,7 @@ int journal_restore_dead(bool all)
 	/* Without an explicit dir, a run as another user may have fallen back to /tmp. */
 	if (!(env && *env) && strcmp(journal_state_dir(), "/tmp/cowbench"))
 		failures += restore_dir("/tmp/cowbench", all, &found);
-	if (!found)
-		info("nothing to restore");
+	if (found_journals)
+		*found_journals = found;
 	return failures;
 }

@@ -42,9 +42,10 @@ int journal_undo_own_kind(const char *kind);
 /*
  * For `restore`: undo the journals of processes that no longer run
  * (all journals when `all` is set). Prints what it does to stderr.
- * Returns the number of entries that could not be undone (0 = clean).
+ * Returns the number of entries that could not be undone (0 = clean);
+ * *found (if not NULL) tells how many journals there were.
  */
-int journal_restore_dead(bool all);
+int journal_restore_dead(bool all, int *found);
 
 /* Undo one entry. Exposed for knobs/cgroup/swap, which own the how. */
 int journal_undo_entry(const char *kind, const char *arg, const char *value);

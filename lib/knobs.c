@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 #include "journal.h"
@@ -132,12 +134,56 @@ int knob_write(const char *path, const char *value)
 	return r;
 }
 
+/*
+ * Two runs changing knobs at the same time would each journal the other's
+ * temporary value as the original, and the machine would end up altered.
+ * So the first knob change of a process takes the machine-wide knob lock,
+ * held until the process ends (the kernel drops it even after SIGKILL),
+ * and then puts back what killed runs left, before reading any original.
+ */
+static int take_knob_lock(void)
+{
+	static pid_t holder;
+	char path[PATH_MAX];
+	int fd, err;
+
+	if (holder == getpid())
+		return 0;
+	err = mkdir(journal_state_dir(), 0700);
+	if (err && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/knobs.lock", journal_state_dir());
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno != EWOULDBLOCK) {
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		warn("another cowbench run is changing kernel knobs: waiting for it to finish");
+		while (flock(fd, LOCK_EX))
+			if (errno != EINTR) {
+				err = -errno;
+				close(fd);
+				return err;
+			}
+	}
+	holder = getpid();
+	journal_restore_dead(false, NULL);
+	return 0;
+}
+
 int knob_set(const char *path, const char *value)
 {
 	char current[KNOB_MAX];
 	bool journaled = false;
 	int r;
 
+	r = take_knob_lock();
+	if (r)
+		return r;
 	r = knob_read(path, current, sizeof(current));
 	if (r)
 		return r;

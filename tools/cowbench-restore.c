@@ -26,7 +26,7 @@ static void usage(FILE *to)
 int main(int argc, char **argv)
 {
 	bool all = false;
-	int i, failures;
+	int i, failures, found;
 
 	log_init("cowbench-restore");
 	for (i = 1; i < argc; i++) {
@@ -42,7 +42,9 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	failures = journal_restore_dead(all);
+	failures = journal_restore_dead(all, &found);
+	if (!found)
+		info("nothing to restore");
 	if (failures) {
 		warn("%d change%s could not be undone; they stay in the journal in %s",
 		     failures, failures == 1 ? "" : "s", journal_state_dir());

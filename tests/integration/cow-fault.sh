@@ -121,6 +121,20 @@ if [ -w "$knob" ]; then
 	ls "$COWBENCH_STATE_DIR"/journal.* >/dev/null 2>&1; [ $? -ne 0 ]; ok $? "SIGINT: no journal left"
 	ls "$TMP/int" | grep -q tmp; [ $? -ne 0 ]; ok $? "SIGINT: no temporary CSV left"
 	[ ! -e "$TMP/int/cow-fault.csv" ]; ok $? "SIGINT: no CSV of an unfinished run"
+
+	# 10. Two runs changing knobs at once: the second waits for the first, so
+	# neither journals the other's temporary value as the original.
+	"$BIN/$CF" --backing mthp:64K --size 64M --repeat 1000 --warmup 0 --writers parent -o "$TMP/first" >/dev/null 2>&1 &
+	first=$!
+	for _ in $(seq 100); do journaled && break; sleep 0.1; done
+	"$BIN/$CF" --backing mthp:32K --size 4M --repeat 1 --warmup 0 --writers parent -o "$TMP/second" >"$TMP/second.out" 2>&1 &
+	second=$!
+	for _ in $(seq 50); do grep -q "waiting" "$TMP/second.out" && break; sleep 0.1; done
+	grep -q "another cowbench run is changing kernel knobs" "$TMP/second.out"; ok $? "a second run waits for the knob lock"
+	kill -INT $first; wait $first
+	wait $second; is "$?" 0 "the second run finishes once the first is gone"
+	after=$(machine_state)
+	[ "$before" = "$after" ]; ok $? "two overlapping runs: every knob back to what it was"
 else
 	skip "THP per-size knobs not writable here"
 fi

@@ -191,16 +191,16 @@ static void test_restore_dead(char *k1, char *k2)
 	snprintf(path, sizeof(path), "%s/journal.%d", state, (int)pid);
 	ok(exists(path) && !strcmp(knob(k1), "7"), "child changed a knob, journal.%d exists",
 	   (int)pid);
-	ok(journal_restore_dead(false) == 0 && !strcmp(knob(k1), "7") && exists(path),
+	ok(journal_restore_dead(false, NULL) == 0 && !strcmp(knob(k1), "7") && exists(path),
 	   "restore leaves a running process alone");
 	kill_reap(pid);
 	ok(!strcmp(knob(k1), "7"), "SIGKILL: nothing was restored by the child");
-	ok(journal_restore_dead(false) == 0, "restore of the killed child's journal: clean");
+	ok(journal_restore_dead(false, NULL) == 0, "restore of the killed child's journal: clean");
 	ok(!strcmp(knob(k1), "5") && !exists(path), "knob back to 5, journal gone");
 
 	/* --all also undoes live processes. */
 	pid = child_doing(set_knob_to_7, k1);
-	ok(journal_restore_dead(true) == 0 && !strcmp(knob(k1), "5"), "--all restores a live one");
+	ok(journal_restore_dead(true, NULL) == 0 && !strcmp(knob(k1), "5"), "--all restores a live one");
 	kill_reap(pid);
 
 	/* A live pid whose start time differs is a dead run whose pid was reused. */
@@ -210,7 +210,7 @@ static void test_restore_dead(char *k1, char *k2)
 		 proc_start_time(pid) + 1, k1);
 	put(path, text);
 	put(k1, "9\n");
-	ok(journal_restore_dead(false) == 0 && !strcmp(knob(k1), "5") && !exists(path),
+	ok(journal_restore_dead(false, NULL) == 0 && !strcmp(knob(k1), "5") && !exists(path),
 	   "pid reused by a live process: the journal is still undone");
 	kill_reap(pid);
 
@@ -220,7 +220,7 @@ static void test_restore_dead(char *k1, char *k2)
 	put(path, text);
 	put(k1, "6\n");
 	put(k2, "always [never]\n");
-	ok(journal_restore_dead(false) == 0 && !strcmp(knob(k1), "5") && !strcmp(knob(k2), "never"),
+	ok(journal_restore_dead(false, NULL) == 0 && !strcmp(knob(k1), "5") && !strcmp(knob(k2), "never"),
 	   "a cut-off last line is ignored, the rest undone");
 
 	/* An entry that can't be undone stays, and is counted. */
@@ -228,7 +228,7 @@ static void test_restore_dead(char *k1, char *k2)
 		 tmpdir, k1);
 	put(path, text);
 	put(k1, "6\n");
-	ok(journal_restore_dead(false) == 1, "restore counts the entry it could not undo");
+	ok(journal_restore_dead(false, NULL) == 1, "restore counts the entry it could not undo");
 	ok(!strcmp(knob(k1), "5"), "the other entries were still undone");
 	snprintf(text, sizeof(text), "process %d 1\nknob %s/missing 1\n", (int)pid, tmpdir);
 	ok(!strcmp(get(path), text), "only the failed entry is left in the journal");
@@ -241,10 +241,10 @@ static void test_restore_dead(char *k1, char *k2)
 	stale_k2 = k2;
 	pid = child_doing(stale_then_set, NULL);
 	ok(!strcmp(knob(k2), "always"), "a process with a stale journal under its pid can journal");
-	ok(journal_restore_dead(false) == 0 && !strcmp(knob(k1), "5") && !strcmp(knob(k2), "always"),
+	ok(journal_restore_dead(false, NULL) == 0 && !strcmp(knob(k1), "5") && !strcmp(knob(k2), "always"),
 	   "the stale journal is restored, the live process's own is left alone");
 	kill_reap(pid);
-	ok(journal_restore_dead(false) == 0 && !strcmp(knob(k2), "never"),
+	ok(journal_restore_dead(false, NULL) == 0 && !strcmp(knob(k2), "never"),
 	   "after the kill, its own journal is restored too");
 }
 

@@ -240,7 +240,7 @@ static void test_killed(void)
 	if (zram_id >= 0)
 		snprintf(msg, sizeof(msg), "/dev/zram%d", zram_id);
 	ok(zram_id < 0 || swaps_size_kb(msg) > 0, "and its zram device (%d)", zram_id);
-	ok(journal_restore_dead(false) == 0, "restore: clean");
+	ok(journal_restore_dead(false, NULL) == 0, "restore: clean");
 	ok(swaps_size_kb(path) < 0 && !exists(path), "swap file gone");
 	if (zram_id >= 0) {
 		snprintf(msg, sizeof(msg), "/sys/block/zram%d", zram_id);
