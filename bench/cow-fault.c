@@ -102,25 +102,13 @@ static int parse_list_flags(const char *arg, const char *const *names, bool *fla
 
 static int cow_parse(struct run *r, int index, const char *arg)
 {
-	char buf[256], *tok, *save;
 	long v;
 	int err;
 
 	switch (index) {
 	case 0:
-		snprintf(buf, sizeof(buf), "%s", arg);
-		cfg.nbackings = 0;
-		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (cfg.nbackings == MAX_BACKINGS) {
-				snprintf(opt_error, sizeof(opt_error), "at most %d backings", MAX_BACKINGS);
-				return -EINVAL;
-			}
-			err = backing_parse(tok, &cfg.backings[cfg.nbackings++]);
-			if (err)
-				return err;
-		}
 		cfg.backing_given = true;
-		return 0;
+		return backing_parse_list(arg, cfg.backings, MAX_BACKINGS, &cfg.nbackings);
 	case 1:
 		cfg.writers_given = true;
 		return parse_list_flags(arg, writers_names, cfg.writers, NR_WRITERS);

@@ -196,6 +196,13 @@ int region_create(struct region *r, size_t len, const struct backing *b, int fil
 		return err;
 	}
 	memset(p, fill, len);
+	/*
+	 * The folios exist now: khugepaged must not collapse PTE-mapped or
+	 * mTHP folios into new PMD-mapped THPs behind our back (it would with
+	 * scan_sleep_millisecs=0), not even while the loop below splits them.
+	 */
+	if (b->kind != BACKING_SMALL && b->kind != BACKING_THP)
+		madvise(p, len, MADV_NOHUGEPAGE);
 	if (b->kind == BACKING_PTE_THP || b->kind == BACKING_PARTIAL_THP) {
 		for (off = 0; off < len; off += PMD_SIZE) {
 			/* Splits the PMD mapping; the folio stays one 2M folio. */
@@ -211,8 +218,6 @@ int region_create(struct region *r, size_t len, const struct backing *b, int fil
 			for (size_t c = PARTIAL_CHUNK; c < PMD_SIZE; c += 2 * PARTIAL_CHUNK)
 				madvise(p + off + c, PARTIAL_CHUNK, MADV_DONTNEED);
 		}
-		/* khugepaged must not collapse the PTE-mapped folios back behind our back. */
-		madvise(p, len, MADV_NOHUGEPAGE);
 	}
 	return 0;
 }
