@@ -84,22 +84,6 @@ static const char *const counters[] = {
 	"pgfault", "pgreuse", "thp_split_pmd", "thp_fault_alloc", "thp_deferred_split_page", NULL,
 };
 
-static int parse_list_flags(const char *arg, const char *const *names, bool *flags, int n)
-{
-	char buf[256], *tok, *save;
-	int i;
-
-	snprintf(buf, sizeof(buf), "%s", arg);
-	memset(flags, 0, sizeof(bool) * n);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		i = parse_choice(tok, names);
-		if (i < 0)
-			return i;
-		flags[i] = true;
-	}
-	return 0;
-}
-
 static int cow_parse(struct run *r, int index, const char *arg)
 {
 	long v;
@@ -111,7 +95,7 @@ static int cow_parse(struct run *r, int index, const char *arg)
 		return backing_parse_list(arg, cfg.backings, MAX_BACKINGS, &cfg.nbackings);
 	case 1:
 		cfg.writers_given = true;
-		return parse_list_flags(arg, writers_names, cfg.writers, NR_WRITERS);
+		return parse_choice_list(arg, writers_names, cfg.writers);
 	case 2:
 		cfg.child_exits = true;
 		return 0;
@@ -125,7 +109,7 @@ static int cow_parse(struct run *r, int index, const char *arg)
 			cfg.placement = (enum placement)err;
 		return err < 0 ? err : 0;
 	case 5:
-		return parse_list_flags(arg, timing_names, cfg.timing, NR_TIMING);
+		return parse_choice_list(arg, timing_names, cfg.timing);
 	}
 	return -EINVAL;
 }

@@ -62,21 +62,11 @@ static const char *const counters[] = { "thp_split_pmd", "nr_anon_pages", NULL }
 
 static int fp_parse(struct run *r, int index, const char *arg)
 {
-	char buf[256], *tok, *save;
-	enum pin_method m;
 	int err;
 
 	switch (index) {
 	case 0:
-		memset(cfg.methods, 0, sizeof(cfg.methods));
-		snprintf(buf, sizeof(buf), "%s", arg);
-		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			err = pin_method_parse(tok, &m);
-			if (err)
-				return err;
-			cfg.methods[m] = true;
-		}
-		return 0;
+		return parse_choice_list(arg, pin_method_names, cfg.methods);
 	case 1:
 		cfg.pinned_given = true;
 		return parse_size_list(arg, cfg.pinned, MAX_SIZES, &cfg.npinned);
@@ -84,23 +74,14 @@ static int fp_parse(struct run *r, int index, const char *arg)
 		return parse_size(arg, &cfg.total);
 	case 3:
 		cfg.backing_given = true;
-		cfg.nbackings = 0;
-		snprintf(buf, sizeof(buf), "%s", arg);
-		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (cfg.nbackings == MAX_BACKINGS) {
-				snprintf(opt_error, sizeof(opt_error), "at most %d backings", MAX_BACKINGS);
-				return -EINVAL;
-			}
-			err = backing_parse(tok, &cfg.backings[cfg.nbackings]);
-			if (err)
-				return err;
-			if (cfg.backings[cfg.nbackings].kind == BACKING_PARTIAL_THP) {
+		err = backing_parse_list(arg, cfg.backings, MAX_BACKINGS, &cfg.nbackings);
+		for (int i = 0; !err && i < cfg.nbackings; i++) {
+			if (cfg.backings[i].kind == BACKING_PARTIAL_THP) {
 				snprintf(opt_error, sizeof(opt_error), "partial-thp has holes and cannot be pinned");
-				return -EINVAL;
+				err = -EINVAL;
 			}
-			cfg.nbackings++;
 		}
-		return 0;
+		return err;
 	case 4:
 		return parse_long_list(arg, 0, 1, cfg.dontfork, 2, &cfg.ndontfork);
 	case 5:

@@ -241,6 +241,29 @@ int parse_choice(const char *s, const char *const *words)
 	return fail(EINVAL, "'%s' is not one of: %s", s ? s : "", list);
 }
 
+struct choice_ctx { const char *const *words; bool *flags; };
+
+static int add_choice_item(const char *item, void *arg)
+{
+	struct choice_ctx *c = arg;
+	int i = parse_choice(item, c->words);
+
+	if (i < 0)
+		return i;
+	c->flags[i] = true;
+	return 0;
+}
+
+int parse_choice_list(const char *s, const char *const *words, bool *flags)
+{
+	struct choice_ctx c = { words, flags };
+	int n;
+
+	for (n = 0; words[n]; n++)
+		flags[n] = false;
+	return for_each_item(s, add_choice_item, &c);
+}
+
 const char *format_size(uint64_t bytes, char *buf, size_t len)
 {
 	static const char units[] = "KMGT";

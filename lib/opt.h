@@ -30,6 +30,9 @@ int parse_long_list(const char *s, long min, long max, long *vals, int max_n, in
 /* Index of s in the NULL-terminated words[], or -EINVAL ("expected one of ..."). */
 int parse_choice(const char *s, const char *const *words);
 
+/* A comma list of words from words[]: flags[i] set for each given (the rest cleared). */
+int parse_choice_list(const char *s, const char *const *words, bool *flags);
+
 /* Human-readable size into buf ("64M", "1.5G"): inverse of parse_size. */
 const char *format_size(uint64_t bytes, char *buf, size_t len);
 
