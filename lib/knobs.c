@@ -143,11 +143,12 @@ int knob_write(const char *path, const char *value)
  */
 static int take_knob_lock(void)
 {
-	static pid_t holder;
+	static int lock_fd = -1;
 	char path[PATH_MAX];
 	int fd, err;
 
-	if (holder == getpid())
+	/* Held already, by this process or by the parent it forked from (same open file). */
+	if (lock_fd >= 0)
 		return 0;
 	err = mkdir(journal_state_dir(), 0700);
 	if (err && errno != EEXIST)
@@ -170,7 +171,7 @@ static int take_knob_lock(void)
 				return err;
 			}
 	}
-	holder = getpid();
+	lock_fd = fd;
 	journal_restore_dead(false, NULL);
 	return 0;
 }
