@@ -600,7 +600,8 @@ static int restore_dir(const char *dir, bool all, int *found)
 			n++;
 	}
 	closedir(dp);
-	qsort(names, n, sizeof(*names), by_name);
+	if (n)
+		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++) {
 		struct journal j;
 		pid_t pid = atoi(names[i] + 8);
