@@ -151,6 +151,14 @@ is "$RC" 3 "damaged results make the command fail with 3"
 grep -q 'results of cow-fault arrived damaged' "$TMP/out"; ok $? "the damaged benchmark is named"
 [ ! -e "$d/cow-fault.csv" ]; ok $? "damaged results are not unpacked"
 
+# --- cgroup v2 for real: the host has only v1's memory controller, the guest has v2's
+vm --kernel debian:6.12 --label v2 -- swap-dirty --size 256M --memory-limit 64M --duration 5s
+d=$(ls -d "$res"/v2-* | head -n1)
+is "$RC" 0 "swap-dirty in a cgroup v2 guest: exit 0"
+grep -q '^swap-dirty.cgroup=v2$' "$d/meta.txt"; ok $? "swap-dirty used the cgroup v2 memory controller"
+is "$(csv_values "$d/swap-dirty.csv" swapped)" yes "cgroup v2: the workload swapped (memory.max, memory.swap.max)"
+is "$(csv_values "$d/swap-dirty.csv" verify_errors)" 0 "cgroup v2: every page verified"
+
 # --- Ctrl-C: the whole process group gets SIGINT, as from a terminal
 set -m
 "$VM" vm -o "$res" --kernel debian:6.12 --label c -- cow-fault >"$TMP/int" 2>&1 </dev/null &
