@@ -153,25 +153,33 @@ unsigned long long proc_start_time(pid_t pid)
 	return start;
 }
 
-int proc_rss_anon(pid_t pid, uint64_t *bytes)
+int proc_kb_field(const char *path, const char *field, uint64_t *bytes)
 {
-	char path[64], line[256];
+	size_t flen = strlen(field);
 	unsigned long long kb;
-	FILE *f;
+	char line[256];
+	FILE *f = fopen(path, "re");
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid ? (int)pid : (int)getpid());
-	f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "RssAnon: %llu kB", &kb) == 1) {
+		if (!strncmp(line, field, flen) && line[flen] == ':' &&
+		    sscanf(line + flen + 1, "%llu", &kb) == 1) {
 			fclose(f);
-			*bytes = kb * 1024;
+			*bytes = kb << 10;
 			return 0;
 		}
 	}
 	fclose(f);
 	return -ENOENT;
+}
+
+int proc_rss_anon(pid_t pid, uint64_t *bytes)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid ? (int)pid : (int)getpid());
+	return proc_kb_field(path, "RssAnon", bytes);
 }
 
 static inline void cpu_relax(void)

@@ -34,6 +34,11 @@ const char *proc_status_str(int status, char *buf, size_t len);
 unsigned long long proc_start_time(pid_t pid);
 /* Resident anonymous memory of pid in bytes (RssAnon from /proc/pid/status). */
 int proc_rss_anon(pid_t pid, uint64_t *bytes);
+/*
+ * A "Field:   N kB" line of a /proc file (/proc/meminfo, /proc/self/status),
+ * in bytes. 0, -ENOENT when the field is missing, -errno.
+ */
+int proc_kb_field(const char *path, const char *field, uint64_t *bytes);
 
 /*
  * Start barrier in shared memory: n parties call barrier_wait(); the last

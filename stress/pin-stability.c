@@ -161,16 +161,9 @@ static int ps_validate(struct run *r)
 /* Kilobytes this process has pinned (VmPin), -1 when unknown. */
 static long vm_pinned_kb(void)
 {
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "re");
+	uint64_t bytes;
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb;
+	return proc_kb_field("/proc/self/status", "VmPin", &bytes) ? -1 : (long)(bytes >> 10);
 }
 
 /* ---- checks ---- */

@@ -446,16 +446,10 @@ static int run_rep(struct run *r, unsigned rep, struct dirty_shared *sh, struct 
 
 static uint64_t mem_available(void)
 {
-	unsigned long long kb = 0;
-	char line[128];
-	FILE *f = fopen("/proc/meminfo", "re");
+	uint64_t bytes = 0;
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return (uint64_t)kb << 10;
+	proc_kb_field("/proc/meminfo", "MemAvailable", &bytes);
+	return bytes;
 }
 
 /* Enough free swap for the cgroup's swap limit; else add it (--make-swap) or skip with the fix. */

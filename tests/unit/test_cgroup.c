@@ -22,6 +22,7 @@
 #include "log.h"
 #include "swap.h"
 #include "tap.h"
+#include "testenv.h"
 
 #define MiB (1ull << 20)
 
@@ -279,22 +280,14 @@ static void test_real(void)
 
 int main(void)
 {
-	char state[PATH_MAX], cmd[PATH_MAX + 16];
+	char state[PATH_MAX];
 
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
+	if (testenv_setup(tmpdir, state, sizeof(state)))
 		return 1;
-	}
-	snprintf(state, sizeof(state), "%s/state", tmpdir);
-	setenv("COWBENCH_STATE_DIR", state, 1);
-	/* Real changes are journaled here: if this test dies, this undoes them. */
-	printf("# if this test dies: COWBENCH_STATE_DIR=%s tools/cowbench restore\n", state);
 
 	test_fake_v2();
 	test_real();
 
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	if (system(cmd))
-		fprintf(stderr, "could not remove %s\n", tmpdir);
+	testenv_cleanup(tmpdir);
 	return done_testing();
 }

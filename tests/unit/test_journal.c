@@ -19,43 +19,11 @@
 #include "log.h"
 #include "proc.h"
 #include "tap.h"
+#include "testenv.h"
 
 static char tmpdir[] = "/tmp/cowbench-unit-journal.XXXXXX";
 static char state[PATH_MAX];
 
-static void put(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
-
-static const char *get(const char *path)
-{
-	static char buf[4096];
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	buf[0] = 0;
-	if (f) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-	}
-	buf[n] = 0;
-	return buf;
-}
-
-static const char *knob(const char *path)
-{
-	static char buf[4096];
-
-	if (knob_read(path, buf, sizeof(buf)))
-		snprintf(buf, sizeof(buf), "<unreadable>");
-	return buf;
-}
 
 static char *own_journal(void)
 {
@@ -273,13 +241,9 @@ static void test_child_does_not_restore(char *k1)
 int main(void)
 {
 	char k1[PATH_MAX], k2[PATH_MAX];
-	char cmd[PATH_MAX + 16];
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
+
+	if (testenv_setup(tmpdir, state, sizeof(state)))
 		return 1;
-	}
-	snprintf(state, sizeof(state), "%s/state", tmpdir);
-	setenv("COWBENCH_STATE_DIR", state, 1);
 	snprintf(k1, sizeof(k1), "%s/knob1", tmpdir);
 	snprintf(k2, sizeof(k2), "%s/knob2", tmpdir);
 
@@ -289,8 +253,6 @@ int main(void)
 	test_restore_dead(k1, k2);
 	test_child_does_not_restore(k1);
 
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	if (system(cmd))
-		fprintf(stderr, "could not remove %s\n", tmpdir);
+	testenv_cleanup(tmpdir);
 	return done_testing();
 }

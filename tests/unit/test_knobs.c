@@ -18,43 +18,11 @@
 #include "knobs.h"
 #include "log.h"
 #include "tap.h"
+#include "testenv.h"
 
 static char tmpdir[] = "/tmp/cowbench-unit-knobs.XXXXXX";
 static char state[PATH_MAX];
 
-static void put(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
-
-static const char *get(const char *path)
-{
-	static char buf[4096];
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	buf[0] = 0;
-	if (f) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-	}
-	buf[n] = 0;
-	return buf;
-}
-
-static const char *knob(const char *path)
-{
-	static char buf[4096];
-
-	if (knob_read(path, buf, sizeof(buf)))
-		snprintf(buf, sizeof(buf), "<unreadable>");
-	return buf;
-}
 
 static const char *own_journal(void)
 {
@@ -217,24 +185,14 @@ static void test_real(void)
 
 int main(void)
 {
-	char cmd[PATH_MAX + 16];
-
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
+	if (testenv_setup(tmpdir, state, sizeof(state)))
 		return 1;
-	}
-	snprintf(state, sizeof(state), "%s/state", tmpdir);
-	setenv("COWBENCH_STATE_DIR", state, 1);
-	/* Real changes are journaled here: if this test dies, this undoes them. */
-	printf("# if this test dies: COWBENCH_STATE_DIR=%s tools/cowbench restore\n", state);
 
 	test_read(tmpdir);
 	test_set_restore(tmpdir);
 	test_child(tmpdir);
 	test_real();
 
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	if (system(cmd))
-		fprintf(stderr, "could not remove %s\n", tmpdir);
+	testenv_cleanup(tmpdir);
 	return done_testing();
 }

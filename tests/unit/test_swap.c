@@ -18,6 +18,7 @@
 #include "journal.h"
 #include "swap.h"
 #include "tap.h"
+#include "testenv.h"
 
 #define MiB (1ull << 20)
 
@@ -250,28 +251,20 @@ static void test_killed(void)
 
 int main(void)
 {
-	char state[PATH_MAX], cmd[PATH_MAX + 16];
+	char state[PATH_MAX];
 
 	if (getuid() != 0) {
 		skip("swap needs root");
 		return done_testing();
 	}
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
+	if (testenv_setup(tmpdir, state, sizeof(state)))
 		return 1;
-	}
-	snprintf(state, sizeof(state), "%s/state", tmpdir);
-	setenv("COWBENCH_STATE_DIR", state, 1);
-	/* Real changes are journaled here: if this test dies, this undoes them. */
-	printf("# if this test dies: COWBENCH_STATE_DIR=%s tools/cowbench restore\n", state);
 
 	test_refused();
 	test_file();
 	test_zram();
 	test_killed();
 
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	if (system(cmd))
-		fprintf(stderr, "could not remove %s\n", tmpdir);
+	testenv_cleanup(tmpdir);
 	return done_testing();
 }
