@@ -240,25 +240,6 @@ static void read_first_line(const char *path, char *buf, size_t len)
 	}
 }
 
-static void cpu_model(char *buf, size_t len)
-{
-	char line[256];
-	FILE *f = fopen("/proc/cpuinfo", "re");
-
-	snprintf(buf, len, "unknown");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (colon && !strncmp(line, "model name", 10)) {
-			snprintf(buf, len, "%s", colon + 2);
-			buf[strcspn(buf, "\n")] = 0;
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-}
-
 /* The machine-wide facts every comparison needs, and this binary's command line. */
 static void write_start_meta(struct run *r)
 {
@@ -277,7 +258,7 @@ static void write_start_meta(struct run *r)
 	       r->label, u.release, u.version, u.machine, u.nodename);
 	read_first_line("/proc/cmdline", line, sizeof(line));
 	buf_appendf(meta, sizeof(meta), "kernel.cmdline=%s\n", line);
-	cpu_model(line, sizeof(line));
+	proc_cpu_model(line, sizeof(line));
 	buf_appendf(meta, sizeof(meta), "cpu.model=%s\ncpu.online=%ld\nmem.total_kb=%ld\n", line,
 	       sysconf(_SC_NPROCESSORS_ONLN), sysconf(_SC_PHYS_PAGES) * (sysconf(_SC_PAGESIZE) / 1024));
 	swap_totals(&swap_total, &swap_free);

@@ -174,6 +174,26 @@ int proc_kb_field(const char *path, const char *field, uint64_t *bytes)
 	return -ENOENT;
 }
 
+void proc_cpu_model(char *buf, size_t len)
+{
+	char line[512];
+	FILE *f = fopen("/proc/cpuinfo", "re");
+
+	snprintf(buf, len, "unknown");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) || !colon)
+			continue;
+		colon += strspn(colon + 1, " \t") + 1;
+		colon[strcspn(colon, "\n")] = '\0';
+		snprintf(buf, len, "%s", colon);
+		break;
+	}
+	if (f)
+		fclose(f);
+}
+
 int proc_rss_anon(pid_t pid, uint64_t *bytes)
 {
 	char path[64];

@@ -39,6 +39,8 @@ int proc_rss_anon(pid_t pid, uint64_t *bytes);
  * in bytes. 0, -ENOENT when the field is missing, -errno.
  */
 int proc_kb_field(const char *path, const char *field, uint64_t *bytes);
+/* The CPU model from /proc/cpuinfo ("model name"), "unknown" when absent. */
+void proc_cpu_model(char *buf, size_t len);
 
 /*
  * Start barrier in shared memory: n parties call barrier_wait(); the last

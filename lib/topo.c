@@ -13,6 +13,7 @@
 #include <hwloc.h>
 
 #include "log.h"
+#include "proc.h"
 #include "topo.h"
 
 const char *const placement_names[] = {
@@ -320,28 +321,11 @@ static void cpu_model(char *out, size_t len)
 {
 	hwloc_obj_t pkg = hwloc_get_obj_by_type(topology, HWLOC_OBJ_PACKAGE, 0);
 	const char *model = pkg ? hwloc_obj_get_info_by_name(pkg, "CPUModel") : NULL;
-	char line[512];
-	FILE *f;
 
-	snprintf(out, len, "unknown");
-	if (model && *model) {
+	if (model && *model)
 		snprintf(out, len, "%s", model);
-		return;
-	}
-	f = fopen("/proc/cpuinfo", "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) || !colon)
-			continue;
-		colon += strspn(colon + 1, " \t") + 1;
-		colon[strcspn(colon, "\n")] = '\0';
-		snprintf(out, len, "%s", colon);
-		break;
-	}
-	fclose(f);
+	else
+		proc_cpu_model(out, len);
 }
 
 int topo_describe(char *buf, size_t len)
